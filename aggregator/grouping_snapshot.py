@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from .cluster import Clusterer
 from .cluster_settings import ClusterSettings
-from .private_files import beside_mode
+from .private_files import beside_mode, give_to_owner_of
 from .window_counts import reduce_counter
 
 __all__ = [
@@ -116,14 +116,16 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
         with contextlib.suppress(OSError):  # writer per store: none is under way)
             left.unlink()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    mode = beside_mode(path.with_name(path.name.removesuffix(SUFFIX))) & 0o644
+    db = path.with_name(path.name.removesuffix(SUFFIX))
+    mode = beside_mode(db) & 0o644
     try:
         # (a new file of its own, never through a link: a name another user took first, in
-        # a directory anyone may write, fails the write; never writable by others, whatever
-        # the umask, or `load` would refuse it)
+        # a directory anyone may write, fails the write, and is never given away; never
+        # writable by others, whatever the umask, or `load` would refuse it)
         made = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         with os.fdopen(made, "wb") as raw:
             os.fchmod(made, mode)  # (exactly: the umask had made it 0644 from a shell)
+            give_to_owner_of(made, db)  # (as root: the service reads it)
             raw.seek(_HEADER_MAX)  # (the header goes first once the body's checksum is known)
             body = _Checked(raw)
             # The collector stays off while pickling (as while loading): the pickler makes

@@ -11,6 +11,7 @@ its operator gave it. The published export is not private: `export` makes it rea
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -21,6 +22,7 @@ __all__ = [
     "PRIVATE_DIR",
     "beside_mode",
     "create_file",
+    "give_to_owner_of",
     "make_dirs",
     "open_file",
     "reachable_by_others",
@@ -92,6 +94,18 @@ def create_file(path: str | Path, mode: int = PRIVATE) -> bool:
     finally:
         os.close(handle)
     return True
+
+
+def give_to_owner_of(handle: int, like: str | Path) -> None:
+    """As root, give the file just made (`handle`) to the owner of `like` (the database), as
+    SQLite gives its -wal and -shm: a file of root's as private as the database is one the
+    service's own user cannot read. Nothing otherwise, nor on a file system without owners."""
+    if os.geteuid() != 0:
+        return
+    with contextlib.suppress(OSError):
+        owner, made = os.stat(like), os.fstat(handle)
+        if (made.st_uid, made.st_gid) != (owner.st_uid, owner.st_gid):
+            os.fchown(handle, owner.st_uid, owner.st_gid)
 
 
 def make_dirs(path: str | Path) -> None:

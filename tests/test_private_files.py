@@ -266,3 +266,40 @@ def test_reachable_by_others_asks_every_directory_above(tmp_path: Path) -> None:
     (tmp_path / "a").chmod(0o700)
     (tmp_path / "a" / "b").chmod(0o755)
     assert not reachable_by_others(tmp_path / "a" / "b" / "agg.db")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="gives files away: needs root")
+def test_a_snapshot_root_writes_is_the_databases_owners(tmp_path: Path) -> None:
+    """`sudo aggregator poll --once` on a stopped service's database: the snapshot, made as
+    private as the database, had been root's, which the service's own user could not read
+    (its window rebuilt at every start after). It is the database's owner's, as the lock
+    file and SQLite's -wal and -shm are."""
+    db = tmp_path / "agg.db"
+    written(db)
+    service_user = 65534  # (nobody)
+    os.chown(db, service_user, service_user)
+    path = snapshot_path(db)
+    assert path is not None
+    save(path, Clusterer(ClusterSettings()), stamp_for("store", 1, ClusterSettings()))
+    made = path.stat()
+    assert (made.st_uid, made.st_gid, mode(path)) == (service_user, service_user, 0o600)
+
+
+def test_the_snapshot_never_writes_through_a_file_put_at_its_temporary_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever owns the directory could put a name there (a hard link to another file)
+    after the leftovers are cleared: the file is made anew, never written through (and, as
+    root, never given away)."""
+    db = tmp_path / "agg.db"
+    written(db)
+    path = snapshot_path(db)
+    assert path is not None
+    victim = tmp_path / "victim"
+    victim.write_text("someone's own\n")
+    os.link(victim, path.with_name(f".{path.name}.{os.getpid()}.tmp"))
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: iter(()))  # (put there just after)
+    with pytest.raises(FileExistsError):
+        save(path, Clusterer(ClusterSettings()), stamp_for("store", 1, ClusterSettings()))
+    assert victim.read_text() == "someone's own\n" and mode(victim) == 0o644
+    assert not path.exists()
