@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from .cluster import Clusterer
 from .cluster_settings import ClusterSettings
-from .private_files import beside_mode, give_to_owner_of
+from .private_files import beside_mode, give_to_owner_of, set_mode
 from .window_counts import reduce_counter
 
 __all__ = [
@@ -124,7 +124,7 @@ def save(path: Path, clusterer: Clusterer, stamp: Stamp) -> int:
         # writable by others, whatever the umask, or `load` would refuse it)
         made = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         with os.fdopen(made, "wb") as raw:
-            os.fchmod(made, mode)  # (exactly: the umask had made it 0644 from a shell)
+            set_mode(made, mode)  # (exactly: the umask had made it 0644 from a shell)
             give_to_owner_of(made, db)  # (as root: the service reads it)
             raw.seek(_HEADER_MAX)  # (the header goes first once the body's checksum is known)
             body = _Checked(raw)

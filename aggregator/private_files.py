@@ -27,10 +27,22 @@ __all__ = [
     "open_file",
     "reachable_by_others",
     "readable_by_others",
+    "set_mode",
 ]
 
 PRIVATE = 0o600
 PRIVATE_DIR = 0o700
+
+
+def set_mode(made: int | str | Path, mode: int) -> None:
+    """Give the file or directory just made (a handle, or its path) exactly `mode`, past the
+    umask. A file system that keeps no modes (vfat, exFAT) refuses the change (EPERM, as
+    it would to no owner): what it made stays as it gives it."""
+    try:
+        os.chmod(made, mode)
+    except OSError as exc:
+        if exc.errno not in {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP}:
+            raise
 
 
 def readable_by_others(mode: int) -> bool:
@@ -74,7 +86,7 @@ def open_file(path: str | Path, flags: int, mode: int = PRIVATE) -> int:
             except FileNotFoundError:
                 continue
         try:
-            os.fchmod(handle, mode)
+            set_mode(handle, mode)
         except BaseException:
             os.close(handle)
             raise
@@ -90,7 +102,7 @@ def create_file(path: str | Path, mode: int = PRIVATE) -> bool:
     except FileExistsError:
         return False
     try:
-        os.fchmod(handle, mode)
+        set_mode(handle, mode)
     finally:
         os.close(handle)
     return True
@@ -126,6 +138,6 @@ def make_dirs(path: str | Path) -> None:
             if directory.is_dir():  # (made meanwhile by another process: left as it is)
                 continue
             raise
-        os.chmod(directory, PRIVATE_DIR)
+        set_mode(directory, PRIVATE_DIR)
     if not path.is_dir():
         raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))

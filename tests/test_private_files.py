@@ -6,6 +6,7 @@ its operator set; the published export stays readable by all."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import shutil
 import stat
@@ -303,3 +304,28 @@ def test_the_snapshot_never_writes_through_a_file_put_at_its_temporary_name(
         save(path, Clusterer(ClusterSettings()), stamp_for("store", 1, ClusterSettings()))
     assert victim.read_text() == "someone's own\n" and mode(victim) == 0o644
     assert not path.exists()
+
+
+@pytest.fixture
+def modeless(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system that keeps no modes (vfat, exFAT) refuses a change of one: EPERM."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "fchmod", refuse)
+    monkeypatch.setattr(os, "chmod", refuse)
+
+
+def test_a_file_system_without_modes_still_takes_every_file(tmp_path: Path, modeless: None) -> None:
+    """The lock file, the grouping snapshot and a backups directory are made as it makes
+    them (the first lock taken had failed "cannot create lock file: Operation not
+    permitted", every snapshot was not written, the first scheduled backup failed)."""
+    db = tmp_path / "agg.db"
+    with writer_lock(db, "poll --once"):
+        written(db)
+    path = snapshot_path(db)
+    assert path is not None
+    assert save(path, Clusterer(ClusterSettings()), stamp_for("store", 1, ClusterSettings())) > 0
+    make_dirs(tmp_path / "backups" / "daily")
+    assert (tmp_path / "backups" / "daily").is_dir()
