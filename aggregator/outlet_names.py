@@ -59,6 +59,7 @@ def feed_title_name(title: str, site: str) -> str:
             label
             and key not in PLATFORM_HOSTS
             and key not in REDIRECTOR_HOSTS
+            and not account_outlet(site)  # (a social account's server is no outlet)
             and _names_site(title, label) < 2
             and _names_section(title, site)
         ):
