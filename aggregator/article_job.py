@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, urlsplit
 
 from .article_pass import ArticlePass
 from .articles import (
@@ -304,10 +305,11 @@ class ArticleJob:
             url, came_from = item.url or "", None
             agent, cookie = own_headers.get(item.feed_url, (None, None))
             for _ in range(_MAX_SITE_HOPS + 1):
-                # A page on its own feed's host is on a host the operator listed: trusted as
-                # the feed is, whether or not that feed was polled yet in this session.
+                # A page at its own feed's host and port is where the operator listed a feed:
+                # trusted as the feed is, whether or not that feed was polled yet in this
+                # session; another port there is another service (`same_origin`).
                 host = host_of(url)
-                trusted = host == host_of(item.feed_url)
+                trusted = same_origin(url, item.feed_url)
                 if self._held_for(host) > 0 or host in self._checked:
                     return None  # (the site asked us to hold off: not even its robots.txt)
                 allowed, why = await self._robots_allow(fetcher, url, trusted, slots, came_from)
@@ -721,3 +723,17 @@ class ArticleJob:
         if isinstance(outcome, FetchFailed):
             self._hold_if_busy(origin, outcome)
         return robots_answer(outcome)
+
+
+def same_origin(url: str, feed_url: str) -> bool:
+    """Whether `url` is at `feed_url`'s host and port (the scheme's default when none is
+    written): a feed whose owner points its name at 127.0.0.1 opens no other port there."""
+    a, b = urlsplit(url), urlsplit(feed_url)
+    try:
+        return (a.hostname or "") == (b.hostname or "") != "" and _port(a) == _port(b)
+    except ValueError:  # (a port out of range)
+        return False
+
+
+def _port(parts: SplitResult) -> int | None:
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())

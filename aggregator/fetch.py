@@ -365,6 +365,7 @@ class Fetcher:
                             cut,
                             own_site,
                             headers,
+                            trusted,
                         )
                 except TimeoutError:
                     return FetchFailed(url, f"timed out after {self.settings.total_timeout:g} s")
@@ -387,6 +388,7 @@ class Fetcher:
         cut: bool = False,
         own_site: bool = False,
         own: dict[str, str] | None = None,
+        trusted: bool = True,
     ) -> FetchOutcome | Redirected:
         """The request and its redirects, with a feed's `own` headers (`_own_headers`). Only
         the first host's slot is held (by `fetch`): taking another host's slot while holding
@@ -490,9 +492,11 @@ class Fetcher:
             redirects += 1
             if origin_internal is None:
                 origin_internal = self._inside(URL(url).host or "")
-            if origin_internal:  # an intranet feed may redirect within the intranet
+            if origin_internal and trusted:  # an intranet feed may redirect within the intranet
                 refused = await self._intranet_hop(url, next_url)
-            else:
+            elif not trusted and self._operators(*_host_port(URL(next_url))):
+                refused = None  # (a page a feed named may lead to where the operator listed one)
+            else:  # (a page other feeds name on an intranet host is no open door to its others)
                 refused = await self._check_hop(url, next_url)
             if refused is not None:
                 return refused
@@ -548,7 +552,9 @@ class Fetcher:
             return str(exc)
         host = (target.host or "").lower()
         if named_by is not None and not self._operators(host, target.port):
-            own = host in self._listed and host == (c.URL(named_by).host or "").lower()
+            # (its own host only when found inside when it was polled: a public feed's owner
+            # pointing its name at 127.0.0.1 later opens no other port there)
+            own = host == (c.URL(named_by).host or "").lower() and self._inside(host)
             refused = None if own else await self._check_hop(url, url, "private address refused")
             if refused is not None:
                 return refused.error
@@ -1019,3 +1025,8 @@ def _one_line(value: object, most: int = 300) -> str:
     aiohttp, an HTTP/0.9 or TLS answer, had been stored as an error of ~8 KB)."""
     said = _SPACE.sub(" ", _text(str(value))).strip()
     return said if len(said) <= most else said[: most - 1] + "…"
+
+
+def _host_port(url: Any) -> tuple[str, int | None]:
+    """A yarl URL's host (lower case) and port, as `Fetcher._origins` keeps them."""
+    return (url.host or "").lower(), url.port

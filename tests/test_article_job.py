@@ -22,6 +22,7 @@ import pytest
 from job_loops import run_until
 from upstream import Upstream
 
+from aggregator.article_job import same_origin
 from aggregator.article_pass import ArticlePass
 from aggregator.config import Settings
 from aggregator.fetch import Fetcher
@@ -1088,3 +1089,23 @@ def test_a_teaser_with_no_picture_takes_its_article_pages(tmp_path: Path, pictur
             assert volcano is not None and volcano.image is None
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("url", "feed", "same"),
+    [
+        ("http://news.example/a.html", "http://news.example/feed.xml", True),
+        ("http://NEWS.example:80/a", "http://news.example/feed.xml", True),
+        ("https://news.example/a", "https://news.example:443/feed.xml", True),
+        # the feed's owner pointed its name at 127.0.0.1: its other ports are other services
+        ("http://news.example:6379/", "http://news.example/feed.xml", False),
+        ("http://127.0.0.1:6379/", "http://127.0.0.1:1200/feed.xml", False),
+        ("https://news.example/a", "http://news.example/feed.xml", False),
+        ("http://other.example/a", "http://news.example/feed.xml", False),
+        ("http://news.example:99999/a", "http://news.example/feed.xml", False),
+    ],
+)
+def test_a_page_is_trusted_as_its_feed_at_the_feeds_host_and_port_only(
+    url: str, feed: str, same: bool
+) -> None:
+    assert same_origin(url, feed) is same

@@ -413,3 +413,58 @@ def test_a_hub_an_intranet_feed_names_may_be_on_its_own_host_only() -> None:
     assert own is None and hub.hub_forms == [("own", {"a": "b"})]
     for refused in (other, metadata):
         assert refused is not None and "private address refused" in refused
+
+
+def test_a_public_feeds_name_pointed_inside_later_opens_no_other_port_there() -> None:
+    """A public feed's owner controls its name: answering 127.0.0.1 after the feed was polled
+    from outside, a hub it names at another port of its host had been posted to (its own
+    host was trusted at any port), and an article page there fetched."""
+    inside = {"now": False}
+
+    def internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return inside["now"] and is_internal(address)
+
+    async def main() -> tuple[str | None, FetchOutcome, Upstream]:
+        async with Upstream() as listed, Upstream() as other:
+            listed.add_feed("/feed.xml", RSS)
+            other.add_feed("/secret", HTML, content_type="text/html")
+            resolver = StubResolver({"news.test": ["127.0.0.1"]})
+            async with Fetcher(FAST, resolver=resolver, internal=internal) as fetcher:
+                feed = f"http://news.test:{listed.port}/feed.xml"
+                assert isinstance(await fetcher.fetch(feed), Fetched)  # (public when polled)
+                inside["now"] = True  # its owner's name now answers inside
+                hub = await fetcher.post_form(
+                    f"http://news.test:{other.port}/hub/own", [("a", "b")], named_by=feed
+                )
+                page = await fetcher.fetch_page(f"http://news.test:{other.port}/secret")
+            return hub, page, other
+
+    hub, page, other = asyncio.run(main())
+    assert hub is not None and "private address refused" in hub
+    assert isinstance(page, FetchFailed) and "private address" in page.error
+    assert other.requests == [] and other.hub_forms == []
+
+
+def test_an_intranet_page_other_feeds_name_redirects_to_no_other_port_of_its_host() -> None:
+    """An open redirect on a listed intranet service (127.0.0.1:port/go) led pages other feeds
+    name to another service on that host (127.0.0.1:6379): the hop was taken for the intranet
+    feed's own. The listed feed's own redirects there are still followed."""
+
+    async def main() -> tuple[FetchOutcome, FetchOutcome, Upstream]:
+        async with Upstream() as listed, Upstream() as other:
+            listed.add_feed("/feed.xml", RSS)
+            other.add_feed("/secret", HTML, content_type="text/html")
+            listed.add_redirect("/go", f"http://127.0.0.1:{other.port}/secret", 302)
+            async with Fetcher(FAST) as fetcher:  # (loopback is internal, as it is)
+                assert isinstance(
+                    await fetcher.fetch(f"http://127.0.0.1:{listed.port}/feed.xml"), Fetched
+                )
+                page = await fetcher.fetch_page(f"http://127.0.0.1:{listed.port}/go")
+                requests = list(other.requests)
+                own = await fetcher.fetch(f"http://127.0.0.1:{listed.port}/go")
+            assert requests == []
+            return page, own, other
+
+    page, own, _ = asyncio.run(main())
+    assert isinstance(page, FetchFailed) and "private address refused" in page.error
+    assert isinstance(own, Fetched)
