@@ -310,9 +310,13 @@ class ArticleJob:
                 # session; another port there is another service (`same_origin`).
                 host = host_of(url)
                 trusted = same_origin(url, item.feed_url)
+                # (a hop within the intranet only from the feed's own page: `fetch_page`)
+                own = came_from is not None and same_origin(came_from, item.feed_url)
                 if self._held_for(host) > 0 or host in self._checked:
                     return None  # (the site asked us to hold off: not even its robots.txt)
-                allowed, why = await self._robots_allow(fetcher, url, trusted, slots, came_from)
+                allowed, why = await self._robots_allow(
+                    fetcher, url, trusted, slots, came_from, own
+                )
                 if not allowed:
                     unavailable = why is not None and why.startswith(_UNAVAILABLE)
                     return (item.id, url, "blocked", why, ""), unavailable
@@ -325,7 +329,7 @@ class ArticleJob:
                     if self._held_for(host) > 0 or host in self._checked:
                         return None  # (it answered another page busy while this one waited)
                     outcome = await self._article(
-                        fetcher, item, trusted, url, came_from, headers,
+                        fetcher, item, trusted, url, (came_from, own), headers,
                         None if item.feed_url in unpictured else pictures,
                         selectors.get(item.feed_url, (None, None)),
                     )  # fmt: skip
@@ -447,18 +451,18 @@ class ArticleJob:
         item: Item,
         trusted: bool,
         url: str,
-        came_from: str | None,
+        came_from: tuple[str | None, bool],
         headers: tuple[str | None, str | None] = (None, None),
         pictures: dict[str, str] | None = None,
         selectors: tuple[str | None, str | None] = (None, None),
     ) -> Outcome | Redirected:
         """Fetch and read `item`'s page at `url` (its link, or where the page `came_from`
-        redirected), which robots.txt allows, at its site's turn, with its feed's own
-        User-Agent and Cookie (`headers`, each None for none); a redirect to another site
-        is returned. An article read for an item with no picture puts the page's in
-        `pictures` (`entry_images.page_picture`). Its text is what its feed's `selector`
-        picks, when the feed has one (else the extractor's), less what its `remove` picks
-        (`selectors`: the two, each None for none)."""
+        redirected, with whether that page was the feed's own), which robots.txt allows, at
+        its site's turn, with its feed's own User-Agent and Cookie (`headers`, each None for
+        none); a redirect to another site is returned. An article read for an item with no
+        picture puts the page's in `pictures` (`entry_images.page_picture`). Its text is what
+        its feed's `selector` picks, when the feed has one (else the extractor's), less what
+        its `remove` picks (`selectors`: the two, each None for none)."""
 
         async def admit() -> None:  # (the fetcher's slots held: the request goes next)
             await self._pace(url)
@@ -470,7 +474,8 @@ class ArticleJob:
             trusted=trusted,
             admit=admit,
             own_site=True,
-            redirected_from=came_from,
+            redirected_from=came_from[0],
+            from_own=came_from[1],
             user_agent=headers[0],
             cookie=headers[1],
         )
@@ -631,6 +636,7 @@ class ArticleJob:
         trusted: bool,
         slots: asyncio.Semaphore,
         came_from: str | None = None,
+        from_own: bool = False,
     ) -> tuple[bool, str | None]:
         """Whether robots.txt lets us fetch `url`, with the reason when not. Asking the site
         takes one of the pass's `slots`; the site's other pages wait for its answer holding
@@ -648,7 +654,9 @@ class ArticleJob:
                 if stored is None:  # (asked of the site: its answer kept for the next process)
                     await self._take_turn(origin, math.inf)  # (its turn, awaited slotless)
                     async with slots:
-                        fetched = await self._fetch_robots(fetcher, origin, trusted, came_from)
+                        fetched = await self._fetch_robots(
+                            fetcher, origin, trusted, came_from, from_own
+                        )
                         answer = (now, *fetched)
                     asked = datetime.fromtimestamp(now, UTC)
                     await self.write(self.store.save_robots_answer, origin, asked, *answer[1:])
@@ -697,7 +705,12 @@ class ArticleJob:
         return (asked, text, why) if now - asked <= ttl else None
 
     async def _fetch_robots(
-        self, fetcher: Fetcher, origin: str, trusted: bool, came_from: str | None = None
+        self,
+        fetcher: Fetcher,
+        origin: str,
+        trusted: bool,
+        came_from: str | None = None,
+        from_own: bool = False,
     ) -> tuple[str | None, str]:
         """The site's robots.txt, read as `robots_answer` says; a site that answers busy is
         held off (`_hold_if_busy`); one that has not answered in `ROBOTS_TIMEOUT` seconds
@@ -717,6 +730,7 @@ class ArticleJob:
                     cut=True,
                     admit=admit,
                     redirected_from=came_from,
+                    from_own=from_own,
                 )
         except TimeoutError:
             return None, f"no answer in {wait:g} s"

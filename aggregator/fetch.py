@@ -160,6 +160,19 @@ class Fetcher:
         listed at 127.0.0.1:1200)."""
         return (host, port) in self._origins
 
+    def _opens(self, url: str, next_url: str) -> bool:
+        """Whether a hop from a page a feed named (`url`) to `next_url` leads where the
+        operator listed a feed (`_operators`), or from such a host's http:// to its https://
+        (its default port: the same site, as a bridge's picture moving there is)."""
+        from aggregator.fetch_client import URL
+
+        here, there = URL(url), URL(next_url)
+        host, port = _host_port(there)
+        if self._operators(host, port):
+            return True
+        upgrade = here.scheme == "http" and there.scheme == "https" and port == 443
+        return upgrade and host == _host_port(here)[0] and self._operators(*_host_port(here))
+
     def is_local(self, url: str) -> bool:
         """Whether `url`'s host is inside the network, by its address as written or as last
         resolved (a bridge such as RSSHub on this machine): its answers say nothing of the
@@ -307,6 +320,7 @@ class Fetcher:
         *,
         own_site: bool,
         redirected_from: str | None = None,
+        from_own: bool = False,
         headers: dict[str, str] | None = None,
     ) -> FetchOutcome | Redirected:
         """`fetch`; with `own_site`, a redirect to another site is returned, not followed, and
@@ -332,9 +346,11 @@ class Fetcher:
             self._listed.add(host)
             self._origins.add((host, target.port))
         elif redirected_from is not None:  # a hop not followed at once: checked as one is
-            if self._inside(client.URL(redirected_from).host or ""):
-                # (an intranet page may redirect within the intranet)
+            inside = self._inside(client.URL(redirected_from).host or "")
+            if inside and from_own:  # (an intranet feed's own page may redirect within it)
                 refused = await self._intranet_hop(redirected_from, url)
+            elif inside and self._opens(redirected_from, url):
+                refused = None  # (as `_fetch` takes a hop of a page other feeds name)
             else:
                 refused = await self._check_hop(redirected_from, url)
             if refused is not None:
@@ -494,7 +510,7 @@ class Fetcher:
                 origin_internal = self._inside(URL(url).host or "")
             if origin_internal and trusted:  # an intranet feed may redirect within the intranet
                 refused = await self._intranet_hop(url, next_url)
-            elif not trusted and self._operators(*_host_port(URL(next_url))):
+            elif origin_internal and self._opens(current, next_url):
                 refused = None  # (a page a feed named may lead to where the operator listed one)
             else:  # (a page other feeds name on an intranet host is no open door to its others)
                 refused = await self._check_hop(url, next_url)
@@ -676,6 +692,7 @@ class Fetcher:
         admit: Callable[[], Awaitable[object]] | None = None,
         own_site: bool = False,
         redirected_from: str | None = None,
+        from_own: bool = False,
         user_agent: str | None = None,
         cookie: str | None = None,
     ) -> FetchOutcome | Redirected:
@@ -686,7 +703,8 @@ class Fetcher:
         the request (see `fetch`). With `own_site` a redirect to another site (scheme, host or
         port) is not followed but returned (`Redirected`): that site's robots.txt is not this
         one's. Its location is then asked `redirected_from` the page, which the address policy
-        checks as a redirect hop (not as a link of a listed feed's). ``user_agent`` and
+        checks as a redirect hop (not as a link of a listed feed's): a hop within the
+        intranet only when `from_own`, the page being its feed's own. ``user_agent`` and
         ``cookie`` are a feed's own (see `fetch`), for a page of its entries."""
         return await self._get(
             url,
@@ -699,6 +717,7 @@ class Fetcher:
             cut,
             own_site=own_site,
             redirected_from=redirected_from,
+            from_own=from_own,
             headers=_own_headers(user_agent, cookie),
         )
 

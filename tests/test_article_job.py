@@ -1109,3 +1109,38 @@ def test_a_page_is_trusted_as_its_feed_at_the_feeds_host_and_port_only(
     url: str, feed: str, same: bool
 ) -> None:
     assert same_origin(url, feed) is same
+
+
+def test_an_intranet_page_another_feed_names_leads_the_pass_to_no_other_port_there(
+    tmp_path: Path,
+) -> None:
+    """A bridge listed at 127.0.0.1:port with an open redirect (/go): another feed's link
+    there had led the pass to another service on the host (asked as that site's page, its
+    hop taken for the bridge's own). The bridge's own page may still move within the
+    intranet."""
+
+    async def scenario() -> None:
+        async with Upstream() as bridge, Upstream() as other, Upstream() as moved, Upstream() as b:
+            bridge_feed = teaser_feed(bridge, "Bridge", ["own"])
+            teaser_feed(other, "Service", ["secret"])
+            teaser_feed(moved, "Moved", ["own"])
+            bridge.add_redirect("/own.html", moved.url("/own.html"), status=302)
+            bridge.add_redirect("/go/s.html", other.url("/secret.html"), status=302)
+            b_feed = teaser_feed(b, "Other", ["s"], host="localhost")
+            link = f"http://localhost:{b.port}/s.html".encode()
+            b.add_feed(
+                "/feed.xml",
+                b.resources["/feed.xml"].body.replace(link, bridge.url("/go/s.html").encode()),
+            )
+            opml = tmp_path / "f.opml"
+            opml.write_text(
+                "<opml version='2.0'><body><outline text='World'>"
+                f"<outline type='rss' text='Bridge' xmlUrl='{bridge_feed}'/>"
+                f"<outline type='rss' text='Other' xmlUrl='{b_feed}'/></outline></body></opml>"
+            )
+            await poll_then_fetch_pages(opml, settings())
+            assert len(bridge.requests_for("/go/s.html")) == 1
+            assert other.requests_for("/secret.html") == []
+            assert len(moved.requests_for("/own.html")) == 1
+
+    asyncio.run(scenario())

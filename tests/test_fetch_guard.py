@@ -468,3 +468,50 @@ def test_an_intranet_page_other_feeds_name_redirects_to_no_other_port_of_its_hos
     page, own, _ = asyncio.run(main())
     assert isinstance(page, FetchFailed) and "private address refused" in page.error
     assert isinstance(own, Fetched)
+
+
+def test_an_intranet_picture_may_move_to_https_on_its_own_host() -> None:
+    """A bridge's picture (fetched untrusted, as any picture is) moving from http:// to its
+    host's https:// (port 443) had been refused as a private address: only the listed port
+    was open. Its other ports stay shut."""
+
+    async def main() -> tuple[FetchOutcome, FetchOutcome]:
+        async with Upstream() as listed:
+            listed.add_feed("/feed.xml", RSS)
+            listed.add_redirect("/pic.png", "https://127.0.0.1/pic.png", 301)
+            listed.add_redirect("/other.png", "http://127.0.0.1:6379/pic.png", 301)
+            async with Fetcher(FAST) as fetcher:
+                assert isinstance(await fetcher.fetch(listed.url("/feed.xml")), Fetched)
+                moved = await fetcher.fetch(listed.url("/pic.png"), trusted=False)
+                other = await fetcher.fetch(listed.url("/other.png"), trusted=False)
+            return moved, other
+
+    moved, other = asyncio.run(main())
+    assert isinstance(moved, FetchFailed) and "private address" not in moved.error  # (no 443)
+    assert isinstance(other, FetchFailed) and "private address refused" in other.error
+
+
+def test_an_intranet_page_other_feeds_name_leads_to_no_other_port_asked_as_a_site() -> None:
+    """The article pass asks a redirect to another site as that site's page
+    (`redirected_from`): a page at a listed intranet host and port that other feeds name led
+    there to another port of the host, taken for the intranet feed's own hop. From the
+    feed's own page (`from_own`) it is still followed."""
+
+    async def main() -> tuple[FetchOutcome | Redirected, FetchOutcome | Redirected, Upstream]:
+        async with Upstream() as listed, Upstream() as other:
+            listed.add_feed("/feed.xml", RSS)
+            other.add_feed("/secret", HTML, content_type="text/html")
+            secret = f"http://127.0.0.1:{other.port}/secret"
+            async with Fetcher(FAST) as fetcher:
+                assert isinstance(await fetcher.fetch(listed.url("/feed.xml")), Fetched)
+                page = await fetcher.fetch_page(secret, redirected_from=listed.url("/go"))
+                requests = list(other.requests)
+                own = await fetcher.fetch_page(
+                    secret, redirected_from=listed.url("/go"), from_own=True
+                )
+            assert requests == []
+            return page, own, other
+
+    page, own, _ = asyncio.run(main())
+    assert isinstance(page, FetchFailed) and "private address refused" in page.error
+    assert isinstance(own, Fetched)
