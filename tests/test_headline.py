@@ -357,3 +357,32 @@ def test_a_command_line_option_keeps_its_double_hyphen(raw: str) -> None:
 )
 def test_a_live_tag_in_capitals_before_the_label_ends_goes(raw: str, expected: str) -> None:
     assert clean(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Tisza dam breaks after storm, villages flood: reports",
+        "Tisza dam breaks after storm, villages flood --rights group",
+        "Tisza dam breaks after storm, villages flood: Hungary",
+        "Tisza dam breaks after storm, villages flood - police",
+        "Tisza dam breaks after storm, villages flood - water ministry",
+    ],
+)
+def test_a_plain_title_is_preferred_to_one_that_ends_naming_who_said_it(said: str) -> None:
+    centroid, idf = _centroid()
+    plain = "Tisza dam breaks, villages flood"
+    chosen = choose([said, plain], [True, True], centroid, idf)
+    assert chosen.text == plain
+    # without a plain title the attributed one stays, its attribution kept
+    assert choose([said, "Football: cup final moved"], [True, True], centroid, idf).text == said
+
+
+def test_a_colon_or_dash_ending_that_names_no_one_costs_nothing() -> None:
+    centroid, idf = _centroid()
+    plain = "Tisza dam breaks, villages flood"
+    for told in (
+        "Tisza dam breaks after storm: villages flood",
+        "Tisza dam breaks after storm - villages flood",
+    ):
+        assert choose([told, plain], [True, True], centroid, idf).text == told
