@@ -84,6 +84,16 @@ _SUFFIX = re.compile(
     r"live|updated?|gallery|poll|opinion|analysis|podcast|hd)[\])]\s*$",
     re.IGNORECASE,
 )
+# "CNN fact check: …", "Courant analysis: …": a tag of `_PREFIX` after the outlet's own name
+# (`_without_own_name`): the name goes with it.
+_NAMED_TAG = re.compile(
+    r"^\s*(\S+(?:\s+\S+){0,2}?)\s+(?=(?:opinion|commentary|analysis|editorial|column|"
+    r"explainer|factbox|fact\s+check|exclusive|live(?:\s+updates?)?|video|watch)\s*[:|—–-])",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"\w+")
+
+
 # "| Polly Toynbee", "| Letters": a pipe then a short name, at the end.
 _PIPE_NAME = re.compile(r"\s+\|\s+[^|]{2,50}$")
 # "Coronavirus updates LIVE: Cases fall …": a live blog's tag in capitals before the colon,
@@ -145,6 +155,16 @@ _TO_THE_READER = re.compile(
 # A story's titles are cleaned for its sources and again to choose its headline, and again at
 # each summary of the story: a bounded memo makes the repeats free.
 @functools.lru_cache(maxsize=4096)
+def _without_own_name(text: str, outlet: str) -> str:
+    """`text` without the item's own outlet's name before a tag ("CNN fact check: …")."""
+    match = _NAMED_TAG.match(text) if outlet else None
+    if match is None:
+        return text
+    own = set(_NAME_WORD.findall(outlet.casefold()))
+    named = _NAME_WORD.findall(match.group(1).casefold())
+    return text[match.end() :] if named and set(named) <= own else text
+
+
 def clean(title: str, outlet: str = "", live: bool = False) -> str:
     """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis,
     a double hyphen between words written as a dash.
@@ -157,7 +177,7 @@ def clean(title: str, outlet: str = "", live: bool = False) -> str:
     text = clean_headline(title, outlet) or title.strip()
     if "LIVE" in text and not live and not text.isupper():  # (all in capitals: no tag told)
         text = _LIVE_TAG.sub("", text)
-    text = as_dashes(text)
+    text = _without_own_name(as_dashes(text), outlet)
     for _ in range(3):
         before = text
         text = _PREFIX.sub("", text)

@@ -386,3 +386,16 @@ def test_a_colon_or_dash_ending_that_names_no_one_costs_nothing() -> None:
         "Tisza dam breaks after storm - villages flood",
     ):
         assert choose([told, plain], [True, True], centroid, idf).text == told
+
+
+def test_a_tag_after_the_outlets_own_name_goes_with_the_name() -> None:
+    outlet = "Ruritania Courant courant.example"
+    raw = "Courant fact check: The harbour toll claim was false"
+    assert clean(raw, outlet) == "The harbour toll claim was false"
+    assert clean("Ruritania Courant analysis: Why the harbour toll failed", outlet) == (
+        "Why the harbour toll failed"
+    )
+    # another's name, or no outlet known, stays: the words may be the news's own
+    assert clean(raw, "Harbour Gazette gazette.example") == raw
+    assert clean(raw) == raw
+    assert clean("Senate fact check: The harbour toll claim was false", outlet).startswith("Senate")
