@@ -152,9 +152,6 @@ _TO_THE_READER = re.compile(
 )
 
 
-# A story's titles are cleaned for its sources and again to choose its headline, and again at
-# each summary of the story: a bounded memo makes the repeats free.
-@functools.lru_cache(maxsize=4096)
 def _without_own_name(text: str, outlet: str) -> str:
     """`text` without the item's own outlet's name before a tag ("CNN fact check: …")."""
     match = _NAMED_TAG.match(text) if outlet else None
@@ -165,6 +162,9 @@ def _without_own_name(text: str, outlet: str) -> str:
     return text[match.end() :] if named and set(named) <= own else text
 
 
+# A story's titles are cleaned for its sources and again to choose its headline, and again at
+# each summary of the story: a bounded memo makes the repeats free.
+@functools.lru_cache(maxsize=4096)
 def clean(title: str, outlet: str = "", live: bool = False) -> str:
     """A source title as a headline: no outlet, author, live or gallery tags, no ellipsis,
     a double hyphen between words written as a dash.

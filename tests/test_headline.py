@@ -399,3 +399,12 @@ def test_a_tag_after_the_outlets_own_name_goes_with_the_name() -> None:
     assert clean(raw, "Harbour Gazette gazette.example") == raw
     assert clean(raw) == raw
     assert clean("Senate fact check: The harbour toll claim was false", outlet).startswith("Senate")
+
+
+def test_clean_is_memoised_as_its_repeats_are_many() -> None:
+    from aggregator import headline
+
+    headline.clean.cache_clear()
+    for _ in range(3):
+        headline.clean("Harbour toll rises again - Courant", "Ruritania Courant courant")
+    assert headline.clean.cache_info().hits == 2
