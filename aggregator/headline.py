@@ -88,7 +88,7 @@ _SUFFIX = re.compile(
 # (`_without_own_name`): the name goes with it.
 _NAMED_TAG = re.compile(
     r"^\s*(\S+(?:\s+\S+){0,2}?)\s+(?=(?:opinion|commentary|analysis|editorial|column|"
-    r"explainer|factbox|fact\s+check|exclusive|live(?:\s+updates?)?|video|watch)\s*[:|—–-])",
+    r"explainer|factbox|fact\s+check|exclusive|live(?:\s+updates?)?|video|watch)\s*(?:[:|—–]|-(?!\w)))",
     re.IGNORECASE,
 )
 _NAME_WORD = re.compile(r"\w+")
@@ -157,9 +157,20 @@ def _without_own_name(text: str, outlet: str) -> str:
     match = _NAMED_TAG.match(text) if outlet else None
     if match is None:
         return text
-    own = set(_NAME_WORD.findall(outlet.casefold()))
+    # The outlet's whole name, or its host's label ("Courant" of "courant.example"): a word of
+    # its name alone may be the news's place ("China analysis: …" of the South China Morning Post).
+    words = outlet.split()
+    cut = len(words)
+    while cut and words[cut - 1].islower():
+        cut -= 1
+    name = [w for w in _NAME_WORD.findall(" ".join(words[:cut]).casefold()) if w != "the"]
+    labels = set(_NAME_WORD.findall(" ".join(words[cut:])))
     named = _NAME_WORD.findall(match.group(1).casefold())
-    return text[match.end() :] if named and set(named) <= own else text
+    joined = "".join(named)
+    own = (named and [w for w in named if w != "the"] == name) or (
+        joined in labels or f"the{joined}" in labels
+    )
+    return text[match.end() :] if own else text
 
 
 # A story's titles are cleaned for its sources and again to choose its headline, and again at

@@ -408,3 +408,22 @@ def test_clean_is_memoised_as_its_repeats_are_many() -> None:
     for _ in range(3):
         headline.clean("Harbour toll rises again - Courant", "Ruritania Courant courant")
     assert headline.clean.cache_info().hits == 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "outlet"),
+    [
+        ("Harbour live updates: Toll bridge closes in storm", "Harbour Gazette harbourgazette"),
+        ("Ruritania analysis: Why the toll failed", "The Ruritania Courant courant"),
+        ("Courant video-sharing deal draws criticism today", "Ruritania Courant courant"),
+    ],
+)
+def test_a_place_in_the_outlets_name_or_a_hyphenated_word_stays(raw: str, outlet: str) -> None:
+    assert clean(raw, outlet) == raw
+
+
+def test_the_outlets_whole_name_or_its_hosts_label_goes_with_its_tag() -> None:
+    assert clean("Harbour Gazette live: Toll closes", "Harbour Gazette harbourgazette") == (
+        "Toll closes"
+    )
+    assert clean("The Hill exclusive: Toll deal near", "The Hill thehill") == "Toll deal near"
