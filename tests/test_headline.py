@@ -427,3 +427,21 @@ def test_the_outlets_whole_name_or_its_hosts_label_goes_with_its_tag() -> None:
         "Toll closes"
     )
     assert clean("The Hill exclusive: Toll deal near", "The Hill thehill") == "Toll deal near"
+
+
+@pytest.mark.parametrize(
+    ("title", "headline"),
+    [
+        # a tag's word joined to the next by a hyphen is a compound word, the headline's own
+        ("Live-action harbour film delayed again", "Live-action harbour film delayed again"),
+        ("Video-sharing app sues the harbour board", "Video-sharing app sues the harbour board"),
+        ("Photo-finish decides the harbour race", "Photo-finish decides the harbour race"),
+        ("Review-board clears the harbour plan", "Review-board clears the harbour plan"),
+        # ... while a tag in capitals, or numbered, before a glued hyphen goes
+        ("EXCLUSIVE-Harbour board plans sale", "Harbour board plans sale"),
+        ("UPDATE 2-Harbour board plans sale", "Harbour board plans sale"),
+        ("Analysis - Why the harbour board sells", "Why the harbour board sells"),
+    ],
+)
+def test_a_tag_glued_to_a_word_by_a_hyphen_is_a_compound(title: str, headline: str) -> None:
+    assert clean(title) == headline
