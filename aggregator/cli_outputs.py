@@ -14,6 +14,7 @@ from pathlib import Path
 from .cli_support import digest_ready, settings_from
 from .config import Settings
 from .errors import ConfigError, StorageError
+from .slugs import same_address
 from .store import Store, check_existing
 from .wording import counted
 
@@ -159,9 +160,15 @@ def cmd_digest(args: argparse.Namespace) -> int:
         known = ", ".join(repr(c) for c in configured) or "none"
         # (what to do: name the file that lists it, or list it there)
         if (carrier := _digest_carrying(args.db, category, configured)) is not None:
+            # (only respelled, "World news" for "World News": nothing was renamed)
+            why = (
+                f"the settings spell that category {carrier!r}, the OPML {category!r}"
+                if same_address(carrier, [category]) is not None
+                else f"the OPML renamed that category {category!r}"
+            )
             todo = (
-                f"the one filed under {carrier!r} carries its stories (the OPML renamed that "
-                f"category {category!r}): --category {carrier!r}"
+                f"the one filed under {carrier!r} carries its stories ({why}): "
+                f"--category {carrier!r}"
             )
         elif args.config is None:
             todo = "give --config the settings file that lists it"

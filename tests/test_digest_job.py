@@ -416,6 +416,29 @@ def test_cli_digest_of_a_renamed_category_names_the_digest_that_carries_it(
     )
 
 
+def test_cli_digest_of_a_category_the_settings_spell_otherwise_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The settings file the digest under "World news", the OPML spells it "World News": the
+    hint had said the OPML renamed that category, though nobody renamed anything."""
+    from aggregator.cli import main
+
+    config = write_config(tmp_path, free_port())
+    config.write_text(config.read_text().replace('"World News" =', '"World news" ='))
+    db = tmp_path / "aggregator.db"
+    store = Store(db)
+    store.sync_sources([Source("https://a.example/feed", "A", "World News")], NOW)
+    store.close()
+    options = ["--db", str(db), "--config", str(config)]
+    assert main(["digest", "--category", "World News", *options]) == 2
+    err = capsys.readouterr().err
+    assert "renamed" not in err
+    assert err.endswith(
+        "the one filed under 'World news' carries its stories (the settings spell that "
+        "category 'World news', the OPML 'World News'): --category 'World news'\n"
+    )
+
+
 def test_cli_send_now_sends_and_records_it(tmp_path: Path) -> None:
     populate(tmp_path / "aggregator.db")
     port = free_port()
