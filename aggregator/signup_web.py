@@ -193,11 +193,18 @@ def add_signup_routes(
         sent = words("signup_sent", address=esc(address), name=esc(name))
         return _page(200, words("signup_sent_title"), [f"<p>{sent}</p>"], publish, name)
 
+    async def digests() -> frozenset[str]:
+        """The categories that have a digest now (`Site.digests`: a query of the OPML's
+        categories), read in a worker thread, once a request that needs them: anew each
+        request, so an OPML or settings reload shows at the next."""
+        return await asyncio.to_thread(lambda: site.digests)
+
     async def linked(
         request: web.Request, purpose: str
-    ) -> tuple[str, str, PublishSettings] | web.Response:
-        """The category and address of the request's link, or the page saying it is not
-        valid. An unsubscribe link works even for a category that has no digest now."""
+    ) -> tuple[str, str, PublishSettings, frozenset[str]] | web.Response:
+        """The category and address of the request's link, the page's settings, and the
+        categories with a digest (read for a confirmation only), or the page saying the link
+        is not valid. An unsubscribe link works even for a category that has no digest now."""
         token = request.query.get("t", "")
         found = read_token(await signups.key(), token, purpose, signups.clock())
         slug = request.match_info["slug"]
@@ -206,22 +213,23 @@ def add_signup_routes(
             publish = await asyncio.to_thread(site.settings_for, category)
             words = publish.words
             offer = [f"<p>{words('link_invalid')}</p>"]
-            if category in site.digests:
+            if category is not None and category in await digests():
                 offer.append(
                     f'<p><a href="{esc(subscribe_url(slug, publish))}">'
                     f"{words('digest_offer', name=esc(category))}</a></p>"
                 )
             return _page(400, words("link_invalid_title"), offer, publish, category or slug)
         category, address = found
-        if purpose == CONFIRM and category not in site.digests:
+        mailed = await digests() if purpose == CONFIRM else frozenset()
+        if purpose == CONFIRM and category not in mailed:
             return not_found()
-        return category, address, await asyncio.to_thread(site.settings_for, category)
+        return category, address, await asyncio.to_thread(site.settings_for, category), mailed
 
     async def confirm(request: web.Request) -> web.StreamResponse:
         found = await linked(request, CONFIRM)
         if isinstance(found, web.Response):
             return found
-        category, address, publish = found
+        category, address, publish, mailed = found
         token = request.query.get("t", "")
         words, shown = publish.words, {"address": esc(address), "name": esc(category)}
         if request.method == "POST":
@@ -229,21 +237,24 @@ def add_signup_routes(
             if await signups.write(signups.books.confirm, category, address, now):
                 log.info("signup=%r: subscribed", category)
             said = [f"<p>{words('confirmed', **shown)}</p>"]
-            said += await also_asked(category, address, now)
+            said += await also_asked(category, address, now, mailed)
             return _page(200, words("confirmed_title"), said, publish, category)
         action = f"{subscribe_url(slugify(category), publish)}confirm?t={quote(token)}"
         ask = [f"<p>{words('confirm_ask', **shown)}</p>"]
         ask.append(button_form(action, words("confirm_button")))
         return _page(200, words("confirm_title"), ask, publish, category)
 
-    async def also_asked(category: str, address: str, now: datetime) -> list[str]:
+    async def also_asked(
+        category: str, address: str, now: datetime, mailed: frozenset[str]
+    ) -> list[str]:
         """A button to confirm each other category the address asked for within the hour
-        of this one's email (which went alone: one an address an hour). Only who holds the
-        address's link sees them, and each subscribes nobody until pressed."""
+        of this one's email (which went alone: one an address an hour), of those with a
+        digest (`mailed`). Only who holds the address's link sees them, and each subscribes
+        nobody until pressed."""
         offers = []
         others = await signups.write(signups.books.also_asked, address, category, now)
         for other in others:
-            if other not in site.digests:
+            if other not in mailed:
                 continue
             publish = await asyncio.to_thread(site.settings_for, other)
             link = confirm_link(publish.base_url, await signups.key(), other, address, now)
@@ -255,7 +266,7 @@ def add_signup_routes(
         found = await linked(request, LEAVE)
         if isinstance(found, web.Response):
             return found
-        category, address, publish = found
+        category, address, publish, _ = found
         words, shown = publish.words, {"address": esc(address), "name": esc(category)}
         if request.method == "POST":  # (a mail client's one-click request too: RFC 8058)
             if await signups.write(signups.books.remove, category, address):

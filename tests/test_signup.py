@@ -13,6 +13,7 @@ import html
 import json
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -965,5 +966,77 @@ def test_a_sign_up_posted_from_a_subscribe_page_of_before_a_rename_joins_its_dig
     try:
         with smtp_sink(sink, port):
             asyncio.run(scenario())
+    finally:
+        store.close()
+
+
+class _Watched:
+    """A reader that notes the thread each `categories()` call runs on."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self.threads: list[int] = []
+
+    def categories(self) -> list[str]:
+        self.threads.append(threading.get_ident())
+        return self._reader.categories()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+def test_a_confirmation_reads_the_digests_once_off_the_event_loop_and_anew_after_a_reload(
+    tmp_path: Path,
+) -> None:
+    """The digests the site offers were read from the database on the event loop, once for
+    the link and once for each other category the address asked for. They are read once a
+    request, in a worker thread, and an OPML reload shows at the next request."""
+    clock = Clock(NOW)
+    store = Store(tmp_path / "news.db")
+    books = Subscribers(store)
+    others = ["Business", "Science", "Sport"]
+    assert books.ask("World News", "reader@example.org", NOW)
+    for n, other in enumerate(others, 1):
+        assert not books.ask(other, "reader@example.org", NOW + timedelta(minutes=n))
+    sources = [Source(f"https://{n}.example/feed", "A", name) for n, name in enumerate(others)]
+    store.sync_sources([Source("https://w.example/feed", "W", "World News"), *sources], NOW)
+    config = _self_service(free_port())
+    recipients = {name: () for name in ["World News", *others]}
+    config = dataclasses.replace(
+        config, digest=dataclasses.replace(config.digest, recipients=recipients)
+    )
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    async def scenario() -> None:
+        loop = threading.get_ident()
+        reader = _Watched(store.reader())
+        signups = Signups(books, write, config, None, clock)
+        app = make_app(
+            reader, config.publish, clock=clock, digest=config.digest, version_ttl=0,
+            signups=signups,
+        )  # fmt: skip
+        async with TestClient(TestServer(app)) as client:
+            key = await signups.key()
+            link = confirm_link(BASE, key, "World News", "reader@example.org", NOW)
+            reader.threads.clear()
+            page = await (await client.post(link.replace(BASE, "/"))).text()
+            assert all(f"Send the {other} daily email" in page for other in others)
+            assert len(reader.threads) == 1 and loop not in reader.threads
+            # an invalid link's page offers the digest, read off the loop too
+            reader.threads.clear()
+            answer = await client.get("/business/subscribe/confirm", params={"t": "x"})
+            assert answer.status == 400 and "/business/subscribe/" in await answer.text()
+            assert loop not in reader.threads
+            # the OPML renames "Science" "Research": the next request offers its digest there
+            renamed = Source("https://1.example/feed", "A", "Research")
+            world = Source("https://w.example/feed", "W", "World News")
+            store.sync_sources([world, sources[0], renamed, sources[2]], NOW)
+            answer = await client.get("/research/subscribe/confirm", params={"t": "x"})
+            assert 'href="https://news.example.org/research/subscribe/"' in await answer.text()
+
+    try:
+        asyncio.run(scenario())
     finally:
         store.close()
