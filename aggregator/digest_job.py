@@ -261,6 +261,15 @@ class Outcome:
     error: str | None = None
 
 
+def gone_note(reached: int) -> str:
+    """What became of a day's digest that reached `reached` readers when every story it
+    carried was merged, withheld or pruned before a later attempt."""
+    return (
+        f"reached {counted(reached, 'reader')}; the stories it carried were merged, withheld "
+        "or pruned since: the others get none today"
+    )
+
+
 class DigestJob:
     """Sends each category's digest when due. Writes go through `write` (the writer thread)."""
 
@@ -370,6 +379,12 @@ class DigestJob:
         attempt = await self.write(
             self.books.begin, job.category, job.day, now, now + retry_delay(job.attempt, digest)
         )
+        if not picks and carried:  # (the day is theirs who have it: `DigestBooks.empty`)
+            reached = await self.write(self.books.reached, job.category, job.day)
+            note = gone_note(reached)
+            await self.write(self.books.empty, job.category, job.day, now, note)
+            log.info("digest=%r day=%s status=sent %s", job.category, job.day, note)
+            return Outcome(job.category, job.day, "sent", len(carried), note)
         if not picks:
             await self.write(self.books.empty, job.category, job.day, now)
             log.info("digest=%r day=%s status=empty (no new stories)", job.category, job.day)
@@ -601,24 +616,43 @@ async def digest_command(job: DigestJob, category: str, *, send_now: bool, dry_r
     now = job.clock()
     day = now.astimezone(digest.zone).date()
     name = await asyncio.to_thread(job.named_now, category)
-    picks = await job.picks(category, now, name)
-    if not picks:
+    # (today's digest reached some readers: a later attempt carries its stories to the others)
+    carried = await job.write(job.books.carried, category, day)
+    picks = await job.picks(category, now, name, carried)
+    reached = await job.write(job.books.reached, category, day) if carried else 0
+    if not picks and not carried:
         print(f"{category}: no new stories for a digest now; nothing to send")
         return 0
-    if dry_run or not send_now:
+    if not picks:
+        print(f"{category}: today's digest {gone_note(reached)}")
+        if not send_now:
+            return 0
+    elif dry_run or not send_now:
         if dry_run:
             msg = compose(name, picks, day, now, digest, job.publish_for(name))
             print(readable(msg), end="")
             return 0
+        if carried:
+            print(
+                f"{category}: today's digest reached {counted(reached, 'reader')}; the others "
+                "get its stories, the news come in since goes in the next day's"
+            )
         print(f"{category}: {counted(len(picks), 'story', 'stories')} would go out now:")
         for pick in picks:
             print(f"  {'(updated) ' if pick.updated else ''}{pick.story.headline}")
+        runs = await job.write(job.books.runs, day)
+        retry = runs[(category, day)].next_attempt_at if carried else None
+        if retry is not None:
+            print(f"next attempt at today's: {retry.astimezone(digest.zone):%Y-%m-%d %H:%M %Z}")
         upcoming = next_slot(category, now, digest).astimezone(digest.zone)
         print(f"next scheduled send: {upcoming:%Y-%m-%d %H:%M %Z}")
         return 0
     runs = await job.write(job.books.runs, day)
     previous = runs.get((category, day))
     outcome = await job.send(Due(category, day, (previous.attempts if previous else 0) + 1))
+    if outcome.status == "sent" and not picks:
+        print(f"{category}: recorded as sent to those it reached")
+        return 0
     if outcome.status == "sent":
         print(f"{category}: sent {counted(outcome.stories, 'story', 'stories')}")
         return 0

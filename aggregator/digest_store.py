@@ -193,8 +193,15 @@ class DigestBooks:
                 )
             self._settled(category, day)
 
-    def empty(self, category: str, day: date, now: datetime) -> None:
-        """Nothing new to send today: the day is done without a message."""
+    def empty(self, category: str, day: date, now: datetime, note: str | None = None) -> None:
+        """Nothing (more) to send today: the day is done without a message. A day an earlier
+        attempt reached readers with (`carried`: its stories all merged, withheld or pruned
+        since) is a sent one, theirs: its stories recorded as sent in the versions they had,
+        `note` saying why the others get none."""
+        carried = self.carried(category, day)
+        if carried:
+            self._sent_to_some(category, day, now, carried, note)
+            return
         with self.store.transaction():
             self.store.db.execute(
                 "UPDATE digest_runs SET status = CASE WHEN message_id IS NULL THEN 'empty' "
@@ -203,6 +210,34 @@ class DigestBooks:
                 [to_iso(now), category, day.isoformat()],
             )
             self._settled(category, day)
+
+    def _sent_to_some(
+        self, category: str, day: date, now: datetime, carried: Mapping[str, int], note: str | None
+    ) -> None:
+        reached = self.reached(category, day)
+        with self.store.transaction():
+            self.store.db.execute(
+                "UPDATE digest_runs SET status = 'sent', sent_at = ?, next_attempt_at = NULL, "
+                "error = ?, stories = ?, recipients = ? WHERE category = ? AND day = ?",
+                [to_iso(now), note, len(carried), reached, category, day.isoformat()],
+            )
+            self.store.conn.executemany(
+                "INSERT INTO digest_stories(category, story_id, version, day, sent_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(category, story_id) DO UPDATE SET "
+                "version = MAX(version, excluded.version), day = excluded.day, "
+                "sent_at = excluded.sent_at",
+                [(category, i, v, day.isoformat(), to_iso(now)) for i, v in carried.items()],
+            )
+            self._settled(category, day)
+
+    def reached(self, category: str, day: date) -> int:
+        """How many readers took the day's digest at an earlier attempt."""
+        rows = self._rows(
+            "SELECT COUNT(*) AS n FROM digest_deliveries WHERE category = ? AND day = ? "
+            "AND reply IS NULL",
+            [category, day.isoformat()],
+        )
+        return int(rows[0]["n"])
 
     def failed(self, category: str, day: date, error: str, retry_at: datetime | None) -> None:
         """The attempt failed: keep the error; `retry_at` None means no further attempt."""

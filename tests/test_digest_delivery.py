@@ -22,6 +22,7 @@ from upstream import free_port
 from aggregator import digest_job
 from aggregator.cli import main
 from aggregator.config import Settings
+from aggregator.digest_job import digest_command
 from aggregator.digest_store import DigestBooks
 from aggregator.service import Service
 from aggregator.signup_store import Subscribers
@@ -440,3 +441,82 @@ def test_news_left_for_the_next_day_by_a_later_attempt_goes_in_it_when_that_is_l
         "alice@example.com", "ann@example.org", "ben@example.org", "cy@example.org",
         "di@example.org",
     }  # fmt: skip
+
+
+def test_the_preview_of_a_day_some_readers_have_lists_what_a_later_attempt_sends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest --category` read the stories anew from its window while the day's digest had
+    reached some readers and a later attempt was due: it listed the news come in since, which
+    that attempt leaves for the next day, and not the stories it carries to the others."""
+    monkeypatch.setattr(digest_job, "RECIPIENTS_PER_MESSAGE", 1)
+    monkeypatch.setattr(digest_job, "MESSAGES_PER_CONNECTION", 2)
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink(fail_data={4})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port, recipients={"World News": READERS}), clock)
+        try:
+            asyncio.run(svc.digest_job().run_due())
+            capsys.readouterr()
+            clock.now = NOW + timedelta(minutes=5)
+            add_story(svc.store, "s7", "News come in between", at=clock.now - timedelta(minutes=1))
+            job = svc.digest_job()
+            status = asyncio.run(digest_command(job, "World News", send_now=False, dry_run=False))
+            said = capsys.readouterr().out
+            assert len(sink.messages) == 3  # (a preview sends nothing)
+            again = asyncio.run(job.run_due())[0]
+        finally:
+            svc.close()
+    assert status == 0 and again.status == "sent"
+    listed = [line.strip() for line in said.splitlines() if line.startswith("  ")]
+    assert (
+        listed == _stories_in(sink)[-1][1] == ["Story number 2", "Story number 1", "Story number 0"]
+    )
+    assert "News come in between" not in said
+    assert "reached 3 readers" in said
+    assert "next attempt at today's: 2026-03-10 08:05 CET" in said
+
+
+def test_a_day_whose_stories_all_left_before_its_later_attempt_is_sent_to_those_who_have_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A day's digest reached three readers; before the later attempt every story it carried
+    was merged into another (or withheld, or pruned). That attempt recorded the day "empty",
+    as if nobody had it, and the digest's last send stayed at the day before."""
+    monkeypatch.setattr(digest_job, "RECIPIENTS_PER_MESSAGE", 1)
+    monkeypatch.setattr(digest_job, "MESSAGES_PER_CONNECTION", 2)
+    db = tmp_path / "news.db"
+    populate(db)
+    port = free_port()
+    clock = Clock(NOW)
+    sink = Sink(fail_data={4})
+    with smtp_sink(sink, port):
+        svc = service(db, settings(smtp_port=port, recipients={"World News": READERS}), clock)
+        try:
+            asyncio.run(svc.digest_job().run_due())
+            clock.now = NOW + timedelta(minutes=5)
+            add_story(svc.store, "s7", "News come in between", at=clock.now - timedelta(minutes=1))
+            with svc.store.transaction():
+                svc.store.db.execute("UPDATE stories SET merged_into = 's7' WHERE id != 's7'")
+            job = svc.digest_job()
+            capsys.readouterr()
+            asyncio.run(digest_command(job, "World News", send_now=False, dry_run=False))
+            said = capsys.readouterr().out
+            again = asyncio.run(job.run_due())[0]
+            last = job.books.last_sent("World News")
+        finally:
+            svc.close()
+    assert "nothing to send" not in said and "reached 3 readers" in said
+    assert len(sink.messages) == 3  # (the others get nothing for the day)
+    assert again.status == "sent" and "reached 3 readers" in (again.error or "")
+    run = _run(db)
+    assert (run["status"], run["recipients"], run["stories"], run["deliveries"]) == (
+        "sent", 3, 3, 0,
+    )  # fmt: skip
+    assert last == NOW  # (the next day's window begins where the day's stories were chosen)
+    with sqlite3.connect(db) as conn:  # (the three readers are not sent them again)
+        sent = conn.execute("SELECT story_id FROM digest_stories ORDER BY story_id").fetchall()
+    assert sent == [("s0",), ("s1",), ("s2",)]
