@@ -85,7 +85,7 @@ def _text(found: dict[str, Any]) -> str:
     lines = [
         f"STORY {found['id']}: {state}",
         f"headline   {found.get('headline') or '-'}",
-        f"categories {', '.join(found['categories']) or found.get('category') or '-'}",
+        f"categories {', '.join(found['categories']) or '-'}",
         f"first seen {_when(found['first_seen'])}; updated {_when(found['updated'])}",
     ]
     if found.get("outlets") is not None and version:

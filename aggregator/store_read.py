@@ -347,11 +347,11 @@ class Reader:
         return bool(rows)
 
     def story_record(self, story_id: str) -> dict[str, Any] | None:
-        """A story as stored, published or not (`aggregator story`): its row, categories,
-        summary's size and picture, the stories merged into it, and its items in publication
-        order (outlet, title, links, picture, when first seen, copy of which, furniture); what
-        a check found of each picture (`picture_checks`: state, error, retry; None if never
-        checked). None when the database has no such story."""
+        """A story as stored, published or not (`aggregator story`): its row, categories
+        (its own when no feed lists it), summary's size and picture, the stories merged into
+        it, and its items in publication order (outlet, title, links, picture, when first
+        seen, copy of which, furniture); what a check found of each picture (`picture_checks`:
+        state, error, retry; None if never checked). None when the database has no such story."""
         rows = self._rows("SELECT * FROM stories WHERE id = ?", [story_id])
         if not rows:
             return None
@@ -385,7 +385,10 @@ class Reader:
             "id": row["id"],
             "headline": row.get("headline"),
             "category": row.get("category"),
-            "categories": [r["category"] for r in categories],
+            # (the categories whose feeds list it; before it is published, or once withdrawn,
+            # feeds list it nowhere and it goes by its own: as `aggregator story` says it)
+            "categories": [r["category"] for r in categories]
+            or [c for c in [row.get("category")] if c],
             "version": row.get("version") or 0,
             "merged_into": row.get("merged_into"),
             "first_seen": row.get("first_seen"),

@@ -22,6 +22,7 @@ import aggregator.store as store_module
 from aggregator.cli import PARSERS, build_parser, main
 from aggregator.errors import ConfigError
 from aggregator.lock import lock_path, writer_lock
+from aggregator.models import Item
 from aggregator.store import Store
 
 FEEDS = feeds()
@@ -990,3 +991,28 @@ def test_a_mistyped_command_is_answered_with_the_one_meant(
         main(argv)
     assert stopped.value.code == 2
     assert said in capsys.readouterr().err
+
+
+def test_story_json_names_the_category_the_text_shows_before_publication(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A story not yet published is filed under no feed's category, yet it has its own
+    (its items' feeds'): the text and `--json` both say it."""
+    db = tmp_path / "agg.db"
+    store = Store(db)
+    try:
+        when = datetime(2026, 12, 1, 8, tzinfo=UTC)
+        item = Item(id="i1", title="Harbour bridge reopens", feed_url="https://a.example/feed",
+                    guid="i1", published=when, first_seen=when, outlet="a.example",
+                    category="World News", content_hash="h1")  # fmt: skip
+        store.insert_items([item])
+        store.assign(item, "5a1e5a1e5a1e5a1e", None, when)
+    finally:
+        store.close()
+    code, out, _ = run_cli("story", "5a1e5a1e5a1e5a1e", "--db", str(db), capsys=capsys)
+    assert code == 0 and "STORY 5a1e5a1e5a1e5a1e: not published" in out
+    assert "categories World News\n" in out
+    code, out, _ = run_cli("story", "5a1e5a1e5a1e5a1e", "--db", str(db), "--json", capsys=capsys)
+    record = json.loads(out)
+    assert code == 0 and record["version"] == 0
+    assert record["categories"] == ["World News"]
