@@ -27,7 +27,7 @@ from .slugs import slugify
 from .store import Store
 from .withheld import withheld_path
 from .withheld_reload import WithheldReload
-from .wording import feeds_named
+from .wording import counted, feeds_named
 
 __all__ = ["OpmlReload"]
 
@@ -36,6 +36,16 @@ log = logging.getLogger("aggregator")
 
 Write = Callable[..., Awaitable[Any]]
 Stamp = tuple[int, int]  # modification time (ns), size
+
+
+def _gone(path: Path, exc: OSError) -> str:
+    """Why a running service's sources file cannot be read any more, and what to do."""
+    if isinstance(exc, FileNotFoundError):
+        return (
+            f"{path}: the sources file is not there (moved or removed?): put it back, or "
+            "restart the service with --opml naming where it is now"
+        )
+    return unreadable(path, exc)
 
 
 class OpmlReload:
@@ -101,8 +111,11 @@ class OpmlReload:
         except OSError as exc:
             if strict:
                 raise ConfigError(unreadable(self.path, exc)) from exc
-            if await self.refused.refuse(unreadable(self.path, exc)):
-                log.error("opml=%s error=%r; keeping the last good sources", self.path, str(exc))
+            said = _gone(self.path, exc)
+            if await self.refused.refuse(said):
+                feeds = len(await self.write(self.store.sources))
+                going_on = f"polling goes on with the {counted(feeds, 'feed')} it had"
+                log.error("%s; %s until then", said, going_on if feeds else "no feed is polled")
             self._stamp = None  # the file back as it was is read again, and clears the refusal
             return False
         if stamp == self._stamp:

@@ -133,7 +133,8 @@ def test_a_missing_sources_file_is_refused_once_and_a_restart_clears_the_record(
                 await wait_for(lambda: service.store.reader().health()["opml_refused"] is None)
 
     asyncio.run(scenario())
-    assert sum("No such file" in r.getMessage() for r in caplog.records) == 2  # once each time
+    gone = [r for r in caplog.records if "the sources file is not there" in r.getMessage()]
+    assert len(gone) == 2  # once each time
     assert "REFUSED" not in status(db, capsys)
 
 
@@ -228,3 +229,44 @@ def test_an_edit_the_reader_fails_on_is_refused_once(
     assert refused["error"] == f"{path}: cannot be read: RuntimeError: odd edit"
     said = [r for r in caplog.records if "odd edit" in r.getMessage()]
     assert len(said) == 2  # (once for the three ticks, once for the strict load)
+
+
+def test_a_sources_file_gone_is_said_by_its_path_with_what_to_do(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The file moved away under a running service: one error line naming it, what to do and
+    what goes on meanwhile (not Python's "[Errno 2] No such file or directory: …"); the feeds
+    it had stay in force."""
+    from datetime import UTC, datetime
+
+    from aggregator.opml_reload import OpmlReload
+    from aggregator.store import Store
+
+    path = tmp_path / "feeds.opml"
+    path.write_text(opml("https://a.example/feed.xml", "https://b.example/feed.xml"))
+    store = Store(tmp_path / "agg.db")
+
+    async def write(fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    async def scenario() -> None:
+        reload = OpmlReload(path, store, write, lambda: datetime(2026, 12, 1, tzinfo=UTC))
+        assert await reload.load(strict=True)
+        path.rename(tmp_path / "moved.opml")
+        with caplog.at_level("INFO", logger="aggregator"):
+            for _ in range(3):
+                assert not await reload.load(strict=False)
+
+    try:
+        asyncio.run(scenario())
+        assert len(store.sources()) == 2
+        health = store.reader().health()["opml_refused"]
+    finally:
+        store.close()
+    said = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert said == [
+        f"{path}: the sources file is not there (moved or removed?): put it back, or restart "
+        "the service with --opml naming where it is now; polling goes on with the 2 feeds it "
+        "had until then"
+    ]
+    assert "Errno" not in health["error"] and str(path) in health["error"]
