@@ -17,6 +17,9 @@ so that part of the store, and the index pages a grouping pass writes, stay the 
 last week's news; copies of older items are still found by link, guid and text hash. An
 item's grouping features go once it left the active window (`terms_cutoff`): only a window
 restored from the rows reads them.
+
+Nothing is pruned while the clock is far past the newest time a feed dated an item
+(`clock_ahead`): a clock set years ahead would otherwise take every story for a quiet one.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from .errors import StorageError
@@ -75,6 +78,36 @@ def _past_window(now: datetime, kept: timedelta, active_window: timedelta) -> da
     return now - max(kept, active_window + timedelta(days=1))
 
 
+def ahead_margin(settings: RetentionSettings) -> timedelta:
+    """How far past the newest news the clock may be and retention still prune: a quarter of
+    `max_age`, at least two days (a clock ahead by less prunes at most that much early)."""
+    return max(timedelta(days=2), settings.max_age / 4)
+
+
+def clock_ahead(
+    now: datetime, newest_news: datetime | None, settings: RetentionSettings
+) -> timedelta | None:
+    """How far `now` is past `newest_news` (the newest time a feed dated an item: the
+    publishers' clocks, not ours) when more than `ahead_margin`; None when it is not, or
+    there is nothing to judge by. A clock that far ahead (a real-time clock wrong before NTP
+    set it) would prune as quiet every story readers still see; so would one whose feeds have
+    brought nothing for that long, when nothing new needs the room. Pure."""
+    if newest_news is None:
+        return None
+    gap = now - newest_news
+    return gap if gap > ahead_margin(settings) else None
+
+
+def _span(gap: timedelta) -> str:
+    """A gap as the log says it: "1,460 days", "7.5 days", "20 hours"."""
+    days = gap / timedelta(days=1)
+    if days >= 100:
+        return f"{int(days):,} days"
+    if days >= 2:
+        return f"{days:.1f}".removesuffix(".0") + " days"
+    return f"{gap / timedelta(hours=1):.0f} hours"
+
+
 @dataclass(frozen=True, slots=True)
 class PruneReport:
     """What one retention pass deleted."""
@@ -120,6 +153,20 @@ def _prune(store: Any, window: Window | None, *args: Any, **kwargs: Any) -> Prun
     return report
 
 
+def _newest_news(store: Any) -> datetime | None:
+    from .store_upkeep import newest_news
+
+    return newest_news(store)
+
+
+def _held_off(store: Any, now: datetime) -> None:
+    """A prune held off is stamped as run: looked at again after `every` (a clock set right
+    meanwhile finds the stamp in its future, which is due at once: `is_due`)."""
+    from .store_rows import to_iso
+
+    store.set_meta(PRUNED_AT, to_iso(now))
+
+
 def last_prune(store: Any) -> datetime | None:
     """When the prune last ran (None: never). Read here, so a pass with no prune due does not
     load the prune's own module (`store_upkeep`: ~1 ms of a cron pass's imports)."""
@@ -157,6 +204,26 @@ class RetentionJob:
         now = self.clock()
         last = await self.write(last_prune, self.store)
         if not is_due(last, now, self.settings):
+            return None
+        newest = await self.write(_newest_news, self.store)
+        if (ahead := clock_ahead(now, newest, self.settings)) is not None:
+            await self.write(_held_off, self.store, now)
+            log.warning(
+                "retention skipped: the clock (%s) is %s past the newest time a feed dated an "
+                "item (%s), more than %s: a clock set ahead would prune what readers still "
+                "see; pruning goes on once items come in dated near the clock",
+                f"{now.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+                _span(ahead),
+                f"{newest.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if newest else "-",
+                _span(ahead_margin(self.settings)),
+                extra={
+                    "fields": {
+                        "event": "retention",
+                        "status": "skipped",
+                        "clock_ahead_seconds": int(ahead.total_seconds()),
+                    }
+                },
+            )
             return None
         report: PruneReport = await self.write(
             _prune,

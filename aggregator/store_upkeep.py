@@ -31,7 +31,7 @@ from .store_read import (
     NEWEST_PUBLISHED,
     NEWEST_PUBLISHED_COVERED,
 )
-from .store_rows import day_number
+from .store_rows import day_number, from_iso
 
 _CHUNK = 400
 BOUNCES_KEPT = timedelta(days=90)  # an address's bounces are shown by `status` this long
@@ -58,6 +58,20 @@ def _kept(store: Store, keep_per_category: int, top_min_outlets: int = 2) -> set
             rows = store.db.query(shared, [least, *where, keep_per_category])
             kept.update(r["id"] for r in rows)
     return kept
+
+
+def newest_news(store: Store) -> datetime | None:
+    """The newest time a feed dated an item (an item whose date is before it was first seen:
+    the publisher's clock, not ours, which dates an undated item and one dated ahead of it);
+    the newest first seen when no item has a date of its own; None when there is no item."""
+    for sql in (
+        "SELECT published FROM items WHERE published < first_seen ORDER BY published DESC LIMIT 1",
+        "SELECT first_seen AS published FROM items ORDER BY first_seen DESC LIMIT 1",
+    ):
+        row = store.conn.execute(sql).fetchone()
+        if row is not None and row[0]:
+            return from_iso(row[0])
+    return None
 
 
 def prune(

@@ -22,7 +22,14 @@ from aggregator.config import Settings
 from aggregator.errors import StorageError
 from aggregator.fetch import Fetcher, FetchSettings
 from aggregator.models import Item
-from aggregator.retention import RetentionJob, RetentionSettings, cutoff, is_due, near_cutoff
+from aggregator.retention import (
+    RetentionJob,
+    RetentionSettings,
+    clock_ahead,
+    cutoff,
+    is_due,
+    near_cutoff,
+)
 from aggregator.service import Service
 from aggregator.signup_store import Subscribers, subscriber_counts
 from aggregator.store import Store
@@ -642,5 +649,106 @@ def test_the_top_feeds_story_behind_newer_two_outlet_ones_is_not_pruned(tmp_path
             store, now, now - timedelta(days=30), now - timedelta(days=365), 5, top_min_outlets=3
         )  # fmt: skip
         assert store.conn.execute("SELECT 1 FROM stories WHERE id = 'wide'").fetchone()
+    finally:
+        store.close()
+
+
+YEAR = timedelta(days=365)
+
+
+@pytest.mark.parametrize(
+    ("newest", "now", "max_age", "ahead"),
+    [
+        (T0 - timedelta(hours=1), T0, 30, None),  # the feeds' news an hour old: sane
+        (T0 - timedelta(days=7), T0, 30, None),  # a quiet week: within a quarter of max_age
+        (T0 - timedelta(days=8), T0, 30, timedelta(days=8)),
+        (T0 - timedelta(days=3), T0, 1, timedelta(days=3)),  # at least two days' margin
+        (T0 - timedelta(days=2), T0, 1, None),
+        (T0, T0 + 4 * YEAR, 30, 4 * YEAR),  # a clock set years ahead
+        (T0 + YEAR, T0, 30, None),  # a clock stepped back behind the data: prunes less
+        (None, T0, 30, None),  # nothing stored: nothing to judge by (nor to prune)
+    ],
+)
+def test_clock_ahead_of_the_newest_news(
+    newest: datetime | None, now: datetime, max_age: int, ahead: timedelta | None
+) -> None:
+    settings = RetentionSettings(max_age=timedelta(days=max_age))
+    assert clock_ahead(now, newest, settings) == ahead
+
+
+def _dated(store: Store, id_: str, published: datetime, seen: datetime | None = None) -> None:
+    """An item a feed dated `published`, first seen at `seen` (its own date when undated),
+    alone in a story of its own."""
+    item = Item(id=id_, title=id_, text=f"{id_} {' '.join(WORDS)}",
+                feed_url="https://a.example/feed", guid=id_, published=published,
+                first_seen=seen or published, outlet="a.example", category="World",
+                content_hash=id_)  # fmt: skip
+    store.insert_items([item])
+    store.assign(item, f"s-{id_}", None, item.first_seen or published)
+
+
+def test_a_clock_far_ahead_prunes_nothing_until_it_is_set_right(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Started with the clock years ahead (a real-time clock wrong before NTP sets it), the
+    pass polled under it stamps its own items with that clock, yet the feeds date their
+    news by theirs: nothing is pruned (it would all be "quiet for years"), the log says why,
+    and once the clock is right the old news is pruned as usual."""
+    store = Store(tmp_path / "db.sqlite")
+    wrong = T0 + 4 * YEAR
+    now = [wrong]
+
+    async def write(fn: object, *args: object, **kwargs: object) -> object:
+        return fn(*args, **kwargs)  # type: ignore[operator]
+
+    try:
+        _dated(store, "old", T0 - timedelta(days=40), T0 - timedelta(days=40, minutes=-5))
+        _dated(store, "recent", T0 - timedelta(days=2), T0 - timedelta(days=2, minutes=-5))
+        _dated(store, "polled-ahead", T0 - timedelta(hours=1), wrong)  # dated by its feed
+        _dated(store, "undated", wrong)  # no date of its own: the wrong clock's
+        job = RetentionJob(store, write, RetentionSettings(), keep_per_category=0,
+                           active_window=timedelta(days=3), clock=lambda: now[0])  # fmt: skip
+        with caplog.at_level("INFO", logger="aggregator"):
+            assert asyncio.run(job.run_if_due()) is None
+        assert store.db["items"].count == 4 and store.db["stories"].count == 4
+        said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert said == [
+            "retention skipped: the clock (2029-12-31 06:00 UTC) is 1,460 days past the newest "
+            "time a feed dated an item (2026-01-01 05:00 UTC), more than 7.5 days: a clock set "
+            "ahead would prune what readers still see; pruning goes on once items come in "
+            "dated near the clock"
+        ]
+        assert asyncio.run(job.run_if_due()) is None  # (not said again before `every`)
+        assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 1
+        now[0] = T0  # set right: due at once, and the old news goes
+        report = asyncio.run(job.run_if_due())
+        assert report is not None and (report.stories, report.items) == (1, 1)
+        left = {r[0] for r in store.conn.execute("SELECT id FROM items")}
+        assert left == {"recent", "polled-ahead", "undated"}
+    finally:
+        store.close()
+
+
+def test_a_clock_stepped_back_prunes_nothing_it_stamped_ahead(tmp_path: Path) -> None:
+    """The clock ran a year ahead while items were polled, then was set back: the stories it
+    stamped ahead are not taken for quiet ones, and the prune runs at once (its last run is
+    in the future), taking only what is old by the clock now."""
+    store = Store(tmp_path / "db.sqlite")
+    ahead = T0 + YEAR
+
+    async def write(fn: object, *args: object, **kwargs: object) -> object:
+        return fn(*args, **kwargs)  # type: ignore[operator]
+
+    try:
+        _dated(store, "old", T0 - timedelta(days=40), T0 - timedelta(days=40, minutes=-5))
+        _dated(store, "dated", T0 - timedelta(hours=2), ahead)
+        _dated(store, "undated", ahead)
+        store.set_meta("retention_at", "2027-01-01T06:00:00+00:00")  # (pruned while ahead)
+        job = RetentionJob(store, write, RetentionSettings(), keep_per_category=0,
+                           active_window=timedelta(days=3), clock=lambda: T0)  # fmt: skip
+        report = asyncio.run(job.run_if_due())
+        assert report is not None and (report.stories, report.items) == (1, 1)
+        left = {r[0] for r in store.conn.execute("SELECT id FROM items")}
+        assert left == {"dated", "undated"}
     finally:
         store.close()
