@@ -23,7 +23,7 @@ from .bullets import is_truncated
 from .dashes import as_dashes
 from .item_kinds import caps_bylines, is_placeholder_title
 from .sentence_scoring import normalise
-from .titles import clean_headline
+from .titles import clean_headline, strip_prefix_tags
 from .tokens import STOPWORDS, tokens, word_count
 
 __all__ = ["KEEP_MARGIN", "HeadlineChoice", "calm", "choose", "clean", "ordinary_words", "shouts"]
@@ -71,14 +71,13 @@ _SHORT_WORDS = frozenset("A OF IN ON TO AT BY AS AN OR BE IS IF SO NO UP DO GO W
 # (with the same tags in Tagalog: "Alamin" find out, "Panoorin" watch, "Basahin" read,
 # "Abangan" look out for, "Tingnan" see)
 # A hyphen glued to the next word ends a tag only after a numbered update or a tag in capitals
-# ("UPDATE 2-…", "EXCLUSIVE-…"; `_without_prefix`): "Live-action …", "Video-sharing …" are
-# compound words, the headline's own.
+# ("UPDATE 2-…", "EXCLUSIVE-…"; `titles.strip_prefix_tags`): "Live-action …", "Video-sharing …"
+# are compound words, the headline's own.
 _PREFIX = re.compile(
     r"^\s*(?P<tag>opinion|comment|commentary|analysis|editorial|column|perspective|op-ed|review|"
     r"watch|listen|video|photos?|pictures|gallery|in\s+pictures|live(?:\s+updates?)?|breaking|"
     r"exclusive|explainer|factbox|fact\s+check|the\s+latest|(?P<numbered>update\s*\d+)|update|"
-    r"just\s+in|developing|alamin|panoorin|basahin|abangan|tingnan)"
-    r"(?:\s*[:|—–]|\s+-|-(?P<glued>(?=\S))|-)\s*",
+    r"just\s+in|developing|alamin|panoorin|basahin|abangan|tingnan)(?P<sep>\s*[:|—–-]\s*)",
     re.IGNORECASE,
 )
 _SUFFIX = re.compile(
@@ -177,16 +176,6 @@ def _without_own_name(text: str, outlet: str) -> str:
     return text[match.end() :] if own else text
 
 
-def _without_prefix(text: str) -> str:
-    """`text` without its leading tag of `_PREFIX`, a compound word's kept ("Live-action …")."""
-    match = _PREFIX.match(text)
-    if match is None:
-        return text
-    if match["glued"] is not None and not (match["numbered"] or match["tag"].isupper()):
-        return text
-    return text[match.end() :]
-
-
 # A story's titles are cleaned for its sources and again to choose its headline, and again at
 # each summary of the story: a bounded memo makes the repeats free.
 @functools.lru_cache(maxsize=4096)
@@ -205,7 +194,7 @@ def clean(title: str, outlet: str = "", live: bool = False) -> str:
     text = _without_own_name(as_dashes(text), outlet)
     for _ in range(3):
         before = text
-        text = _without_prefix(text)
+        text = strip_prefix_tags(text, _PREFIX)
         text = _SUFFIX.sub("", text)
         if not text.isascii():
             text = _CJK_PREFIX.sub("", text)

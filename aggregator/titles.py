@@ -127,9 +127,10 @@ def _looks_like_outlet(segment: str, separator: str, outlet: str = "") -> bool:
     return all(map(_outlet_word, parts)) and names_outlet(segment, outlet)
 
 
-def _strip_prefix_tags(text: str) -> str:
-    """`text` without its leading "Live:" / "BREAKING –" / "UPDATE 2-" tags (compounds kept)."""
-    while match := _HEADLINE_PREFIX.match(text):
+def strip_prefix_tags(text: str, tags: re.Pattern[str] = _HEADLINE_PREFIX) -> str:
+    """`text` without its leading "Live:" / "BREAKING –" / "UPDATE 2-" tags (compounds kept);
+    `tags`: a pattern of `_HEADLINE_PREFIX`'s groups (`tag`, `numbered`, `sep`)."""
+    while match := tags.match(text):
         rest = text[match.end() :]
         if match["sep"] == "-" and not (
             match["numbered"] or (match["tag"].isupper() and any(c.islower() for c in rest))
@@ -156,7 +157,7 @@ def clean_headline(title: str, outlet: str = "") -> str:
     text = _SPACES.sub(" ", title).replace("\n", " ").strip()
     if not text.isascii():
         text = _END_PICTOGRAPHS.sub("", text) or text
-    text = _strip_prefix_tags(text)
+    text = strip_prefix_tags(text)
     while True:
         text = _HEADLINE_TAG.sub("", text).strip()
         matches = list(_SUFFIX_SEPARATOR.finditer(text))
